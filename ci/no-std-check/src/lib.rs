@@ -1,0 +1,16 @@
+//! Links the core without `std`; see Cargo.toml.
+#![no_std]
+
+use aliyun_imds_core::{Client, Config, Instant, Step};
+
+/// Drives one step, so the machine's code is really compiled in.
+pub fn first_step() -> bool {
+    let mut client = Client::new(Config::default());
+    let mut op = client.credentials(Instant::from_secs(1));
+    matches!(op.step(Instant::from_secs(1)), Step::Connect)
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {}
+}
