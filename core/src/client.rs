@@ -279,6 +279,13 @@ impl<'c, F: Fetch> Operation<'c, F> {
         flow.is_done().then(|| output::<F>(&flow, session, io))
     }
 
+    /// Ends the operation: its result once [`Step::Done`], its error once [`Step::Failed`],
+    /// and [`Error::Unfinished`] before either.
+    pub fn finish(self) -> Result<F::Output<'c>, Error> {
+        let Self { session, io, flow, .. } = self;
+        flow.finish().map(|()| output::<F>(&flow, session, io))
+    }
+
     /// Reports that `n` bytes of the last [`Step::Send`] were written.
     pub fn sent(&mut self, n: usize) {
         if let Wire::Send { sent, len } = self.wire {
@@ -395,6 +402,13 @@ impl<'c, F: Fetch> Exchange<'c, F> {
     pub fn into_output(self) -> Option<F::Output<'c>> {
         let Self { session, io, flow, .. } = self;
         flow.is_done().then(|| output::<F>(&flow, session, io))
+    }
+
+    /// Ends the exchange: its result once [`Action::Done`], its error once
+    /// [`Action::Failed`], and [`Error::Unfinished`] before either.
+    pub fn finish(self) -> Result<F::Output<'c>, Error> {
+        let Self { session, io, flow, .. } = self;
+        flow.finish().map(|()| output::<F>(&flow, session, io))
     }
 
     /// Answers the request in flight with `status` and `body` (headers are not needed: the

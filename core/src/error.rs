@@ -5,7 +5,7 @@ use core::fmt;
 use crate::document::DocumentError;
 use crate::http::ResponseError;
 use crate::names::{ItemPath, NameError, RoleName};
-use crate::token::TokenError;
+use crate::token::{InvalidTokenTtl, TokenError};
 
 /// Which of the metadata requests something is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,8 +99,14 @@ impl fmt::Display for Failure {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Error {
-    /// A role name (configured or discovered) is not acceptable.
+    /// A configured role name is not acceptable.
     InvalidRoleName(NameError),
+    /// A metadata item path is not acceptable.
+    InvalidItemPath(NameError),
+    /// An endpoint `host[:port]` is not acceptable.
+    InvalidHost(NameError),
+    /// A token TTL outside 1..=21600 seconds.
+    InvalidTokenTtl(InvalidTokenTtl),
     /// IMDS answered role discovery with a name that is not a valid role name.
     DiscoveredRoleInvalid(NameError),
     /// No RAM role is attached to the instance (role discovery found none).
@@ -171,6 +177,8 @@ pub enum Error {
         /// The request under way or due when it passed.
         request: RequestKind,
     },
+    /// `finish` was called before the operation ended.
+    Unfinished,
 }
 
 impl fmt::Display for Error {
@@ -180,6 +188,12 @@ impl fmt::Display for Error {
                 f,
                 "invalid role name: {e} (use letters, digits, '.', '-' or '_', at most 64)"
             ),
+            Self::InvalidItemPath(e) => write!(
+                f,
+                "invalid metadata item path: {e} (segments of letters, digits, '.', '-', '_' joined by '/')"
+            ),
+            Self::InvalidHost(e) => write!(f, "invalid metadata endpoint: {e} (expected host[:port])"),
+            Self::InvalidTokenTtl(e) => write!(f, "invalid token TTL: {e}"),
             Self::DiscoveredRoleInvalid(e) => {
                 write!(f, "role discovery returned an unusable role name: {e}")
             }
@@ -226,11 +240,18 @@ impl fmt::Display for Error {
             Self::DeadlineExceeded { request } => {
                 write!(f, "{request}: the operation's deadline passed")
             }
+            Self::Unfinished => f.write_str("the operation was ended before it finished"),
         }
     }
 }
 
 impl core::error::Error for Error {}
+
+impl From<InvalidTokenTtl> for Error {
+    fn from(e: InvalidTokenTtl) -> Self {
+        Self::InvalidTokenTtl(e)
+    }
+}
 
 impl Error {
     /// The error for `failure` of `request` after `attempts` attempts.

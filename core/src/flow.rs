@@ -131,6 +131,15 @@ impl Flow {
         matches!(self.stage, Stage::Done)
     }
 
+    /// `Ok` once done, the error once failed, [`Error::Unfinished`] otherwise.
+    pub(crate) fn finish(&self) -> Result<(), Error> {
+        match &self.stage {
+            Stage::Done => Ok(()),
+            Stage::Failed(error) => Err(error.clone()),
+            _ => Err(Error::Unfinished),
+        }
+    }
+
     pub(crate) fn item_range(&self) -> (usize, usize) {
         self.item
     }

@@ -28,6 +28,8 @@ pub enum NameError {
     },
     /// The name, or a path segment, is `.` or `..`, or a path has an empty segment.
     BadSegment,
+    /// The port of a `host:port` is not a number from 1 to 65535.
+    BadPort,
 }
 
 impl fmt::Display for NameError {
@@ -42,6 +44,7 @@ impl fmt::Display for NameError {
                 write!(f, "byte 0x{byte:02x} at position {index} is not allowed")
             }
             Self::BadSegment => f.write_str("it has an empty, '.' or '..' segment"),
+            Self::BadPort => f.write_str("the port is not a number from 1 to 65535"),
         }
     }
 }

@@ -104,3 +104,25 @@ fn oversized_bodies_are_refused() {
         }
     );
 }
+
+#[test]
+fn finish_reports_the_result_the_error_or_unfinished() {
+    let mut client = Client::new(Config::default().with_mode(Mode::NormalOnly));
+    let exchange = client.item_exchange(ItemPath::new("zone-id").unwrap(), NOW);
+    assert_eq!(exchange.finish().unwrap_err(), Error::Unfinished);
+
+    let mut exchange = client.item_exchange(ItemPath::new("zone-id").unwrap(), NOW);
+    let Action::Send(_) = exchange.next(NOW) else { panic!() };
+    exchange.respond(200, b"cn-hangzhou-k");
+    assert!(matches!(exchange.next(NOW), Action::Done));
+    assert_eq!(exchange.finish(), Ok("cn-hangzhou-k"));
+
+    let mut exchange = client.item_exchange(ItemPath::new("zone-id").unwrap(), NOW);
+    let Action::Send(_) = exchange.next(NOW) else { panic!() };
+    exchange.respond(404, b"");
+    assert!(matches!(exchange.next(NOW), Action::Failed(_)));
+    assert_eq!(
+        exchange.finish().unwrap_err().to_string(),
+        "metadata item 'zone-id' does not exist on this instance (404)"
+    );
+}
