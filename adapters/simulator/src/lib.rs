@@ -31,5 +31,5 @@ pub use connection::Connection;
 pub use faults::{Fault, Rule, Target};
 pub use request::{MAX_BODY, MAX_HEAD, MAX_HEADERS, RequestError, RequestReader, SeenRequest};
 pub use response::{Action, Reply};
-pub use service::{Simulator, SimulatorConfig};
+pub use service::{IssuedCredentials, Simulator, SimulatorConfig};
 pub use tcp::{TcpServer, now};

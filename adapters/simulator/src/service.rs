@@ -64,6 +64,18 @@ struct State {
     log: Vec<SeenRequest>,
     random: u64,
     credentials_issued: usize,
+    last_issued: Option<IssuedCredentials>,
+}
+
+/// The secret values of the last credentials handed out, for tests to compare against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedCredentials {
+    /// `AccessKeyId`.
+    pub access_key_id: String,
+    /// `AccessKeySecret`.
+    pub access_key_secret: String,
+    /// `SecurityToken`.
+    pub security_token: String,
 }
 
 /// Changes to the credentials document asked for by faults.
@@ -87,6 +99,7 @@ impl Simulator {
             log: vec![],
             random,
             credentials_issued: 0,
+            last_issued: None,
         };
         Self { state: Arc::new(Mutex::new(state)) }
     }
@@ -118,6 +131,11 @@ impl Simulator {
     /// How many credentials documents were handed out.
     pub fn credentials_issued(&self) -> usize {
         self.state().credentials_issued
+    }
+
+    /// The last credentials handed out (also those a fault then damaged).
+    pub fn last_issued(&self) -> Option<IssuedCredentials> {
+        self.state().last_issued.clone()
     }
 
     /// Changes the configuration (e.g. to attach another role).
@@ -291,12 +309,18 @@ impl State {
         } else {
             (now, now.saturating_add(self.config.credentials_lifetime))
         };
+        let issued_credentials = IssuedCredentials {
+            access_key_id: format!("STS.NU{}", self.random_text(22, ALNUM)),
+            access_key_secret: self.random_text(44, ALNUM),
+            security_token: self.security_token(),
+        };
         let mut fields = serde_json::Map::new();
-        let key_id = format!("STS.NU{}", self.random_text(22, ALNUM));
-        fields.insert("AccessKeyId".into(), key_id.into());
-        fields.insert("AccessKeySecret".into(), self.random_text(44, ALNUM).into());
+        fields.insert("AccessKeyId".into(), issued_credentials.access_key_id.clone().into());
+        fields
+            .insert("AccessKeySecret".into(), issued_credentials.access_key_secret.clone().into());
         fields.insert("Expiration".into(), expiration.to_string().into());
-        fields.insert("SecurityToken".into(), self.security_token().into());
+        fields.insert("SecurityToken".into(), issued_credentials.security_token.clone().into());
+        self.last_issued = Some(issued_credentials);
         fields.insert("LastUpdated".into(), issued.to_string().into());
         let code = faults.code.clone().unwrap_or_else(|| "Success".to_owned());
         fields.insert("Code".into(), code.into());
