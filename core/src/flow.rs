@@ -14,14 +14,9 @@ use crate::error::{Error, Failure, RequestKind};
 use crate::http::{Header, Method, Request};
 use crate::limits::REQUEST_PATH_LEN;
 use crate::names::{ItemPath, RoleName};
+use crate::protocol::{ITEMS_PATH, ROLES_PATH, TOKEN_HEADER, TOKEN_PATH, TTL_HEADER};
 use crate::session::Session;
 use crate::token::{CachedToken, MetadataToken};
-
-const TOKEN_PATH: &str = "/latest/api/token";
-const ROLES_PATH: &str = "/latest/meta-data/ram/security-credentials/";
-const ITEMS_PATH: &str = "/latest/meta-data/";
-const TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
-const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
 
 /// What an operation is after.
 #[derive(Clone, Debug)]

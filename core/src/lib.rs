@@ -69,6 +69,7 @@ mod flow;
 mod http;
 pub mod limits;
 mod names;
+pub mod protocol;
 mod rfc3339;
 mod session;
 mod time;

@@ -8,16 +8,15 @@ use aliyun_imds_simulator::{Fault, Rule, SimulatorConfig, Target};
 
 use crate::fixture::Imds as Server;
 
-const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
-const TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
-const ROLES: &str = "/latest/meta-data/ram/security-credentials/";
+use aliyun_imds_core::protocol::{ROLES_PATH as ROLES, TOKEN_HEADER, TOKEN_PATH, TTL_HEADER};
+
 const CREDS: &str = "/latest/meta-data/ram/security-credentials/aliyun-imds-simulated-role";
 
 /// One request as expected: method, path, and whether it carries a token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sent(pub &'static str, pub &'static str, pub bool);
 
-const PUT: Sent = Sent("PUT", "/latest/api/token", false);
+const PUT: Sent = Sent("PUT", TOKEN_PATH, false);
 const LIST: Sent = Sent("GET", ROLES, true);
 const GET: Sent = Sent("GET", CREDS, true);
 const LIST_V1: Sent = Sent("GET", ROLES, false);

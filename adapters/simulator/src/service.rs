@@ -5,16 +5,11 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use aliyun_imds_core::Instant;
+use aliyun_imds_core::protocol::{ITEMS_PATH, ROLES_PATH, TOKEN_HEADER, TOKEN_PATH, TTL_HEADER};
 
 use crate::faults::{Fault, Rule, Target};
 use crate::request::{RequestError, SeenRequest};
 use crate::response::{Action, Reply, Response};
-
-const TOKEN_PATH: &str = "/latest/api/token";
-const ROLES_PATH: &str = "/latest/meta-data/ram/security-credentials/";
-const ITEMS_PATH: &str = "/latest/meta-data/";
-const TTL_HEADER: &str = "X-aliyun-ecs-metadata-token-ttl-seconds";
-const TOKEN_HEADER: &str = "X-aliyun-ecs-metadata-token";
 
 /// How the simulated instance is set up.
 #[derive(Clone, Debug)]
