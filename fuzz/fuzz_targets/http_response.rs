@@ -3,7 +3,7 @@
 #![no_main]
 
 use aliyun_imds_core::{Client, Config, Instant, ItemPath, Mode};
-use aliyun_imds_fuzz::{drive, Event};
+use aliyun_imds_fuzz::{Event, drive};
 use libfuzzer_sys::fuzz_target;
 
 const NOW: Instant = Instant::from_secs(1_700_000_000);

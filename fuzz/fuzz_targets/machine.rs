@@ -7,7 +7,7 @@
 
 use aliyun_imds_core::protocol::TOKEN_HEADER;
 use aliyun_imds_core::{Client, Config, Instant, Mode, RoleName, TokenTtl};
-use aliyun_imds_fuzz::{drive, Event};
+use aliyun_imds_fuzz::{Event, drive};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
@@ -65,7 +65,8 @@ fn body(body: &Body) -> String {
         Body::Credentials { success, fields, escape_slashes, expires_in } => {
             let expiration = i64::try_from(NOW.as_secs()).unwrap_or(0) + i64::from(*expires_in);
             let expiration = Instant::from_secs(u64::try_from(expiration).unwrap_or(0));
-            let mut parts = vec![format!(r#""Code":"{}""#, if *success { "Success" } else { "Failure" })];
+            let mut parts =
+                vec![format!(r#""Code":"{}""#, if *success { "Success" } else { "Failure" })];
             let all = [
                 r#""AccessKeyId":"STS.id""#.to_owned(),
                 r#""AccessKeySecret":"secret""#.to_owned(),
@@ -100,7 +101,9 @@ fn reply(status: &StatusChoice, framing: &Framing, body: &str) -> Vec<u8> {
     let status = status_code(status);
     let mut bytes = format!("HTTP/1.1 {status} X\r\n").into_bytes();
     match framing {
-        Framing::Length => bytes.extend(format!("Content-Length: {}\r\n\r\n{body}", body.len()).bytes()),
+        Framing::Length => {
+            bytes.extend(format!("Content-Length: {}\r\n\r\n{body}", body.len()).bytes())
+        }
         Framing::Close => bytes.extend(format!("\r\n{body}").bytes()),
         Framing::Chunked(size) => {
             bytes.extend(b"Transfer-Encoding: chunked\r\n\r\n");
@@ -121,7 +124,9 @@ fn good_credentials(event: &ScriptEvent, delivered: &Event) -> bool {
         ScriptEvent::Respond { status, body, .. } => {
             status_code(status) == 200
                 && match body {
-                    Body::Credentials { success, fields, .. } => *success && fields & 0b1111 == 0b1111,
+                    Body::Credentials { success, fields, .. } => {
+                        *success && fields & 0b1111 == 0b1111
+                    }
                     Body::Text(text) => text.contains("\"Success\""),
                     Body::Token | Body::Role => false,
                 }
@@ -178,7 +183,11 @@ fuzz_target!(|script: Script| {
         if let Ok((id, secret, token)) = run.result {
             assert!(id > 0 && secret > 0 && token > 0);
             let last = run.last_reply.expect("credentials came from a reply");
-            assert!(good_credentials(&script.events[last], &events[last]), "{:?}", script.events[last]);
+            assert!(
+                good_credentials(&script.events[last], &events[last]),
+                "{:?}",
+                script.events[last]
+            );
         }
         for request in &run.requests {
             let mut headers = [httparse::EMPTY_HEADER; 16];
@@ -186,7 +195,9 @@ fuzz_target!(|script: Script| {
             assert!(parsed.parse(request).expect("the machine sends valid HTTP").is_complete());
             let has_token = parsed.headers.iter().any(|h| h.name == TOKEN_HEADER);
             match (mode, parsed.method) {
-                (Mode::HardenedOnly, Some("GET")) => assert!(has_token, "token-less request in hardened-only mode"),
+                (Mode::HardenedOnly, Some("GET")) => {
+                    assert!(has_token, "token-less request in hardened-only mode")
+                }
                 (Mode::NormalOnly, method) => assert!(method == Some("GET") && !has_token),
                 _ => {}
             }

@@ -53,9 +53,13 @@ pub fn drive<'c, F: Fetch, T>(
                     match events.next() {
                         Some((_, Event::ClockJump(ms))) => {
                             now = if *ms >= 0 {
-                                now.saturating_add(std::time::Duration::from_millis(ms.unsigned_abs()))
+                                now.saturating_add(std::time::Duration::from_millis(
+                                    ms.unsigned_abs(),
+                                ))
                             } else {
-                                now.saturating_sub(std::time::Duration::from_millis(ms.unsigned_abs()))
+                                now.saturating_sub(std::time::Duration::from_millis(
+                                    ms.unsigned_abs(),
+                                ))
                             };
                         }
                         Some((_, Event::ConnectFails)) | None => break None,
@@ -67,14 +71,22 @@ pub fn drive<'c, F: Fetch, T>(
                 }
             }
             Step::Send(bytes) => {
-                assert!(!bytes.is_empty() && bytes.len() <= IO_BUFFER_LEN, "send of {} bytes", bytes.len());
+                assert!(
+                    !bytes.is_empty() && bytes.len() <= IO_BUFFER_LEN,
+                    "send of {} bytes",
+                    bytes.len()
+                );
                 let (_, _, request, _, _) = current.as_mut().expect("send on an open connection");
                 request.extend_from_slice(bytes);
                 let n = bytes.len();
                 op.sent(n);
             }
             Step::Recv(buf) => {
-                assert!(!buf.is_empty() && buf.len() <= IO_BUFFER_LEN, "read buffer of {} bytes", buf.len());
+                assert!(
+                    !buf.is_empty() && buf.len() <= IO_BUFFER_LEN,
+                    "read buffer of {} bytes",
+                    buf.len()
+                );
                 let (event, index, request, delivered, piece) =
                     current.as_mut().expect("recv on an open connection");
                 if *delivered == 0 && *piece == 0 && !request.is_empty() {
@@ -82,7 +94,11 @@ pub fn drive<'c, F: Fetch, T>(
                 }
                 match event {
                     Event::Reply { bytes, splits } => {
-                        let size = splits.get(*piece % splits.len().max(1)).copied().unwrap_or(usize::MAX).max(1);
+                        let size = splits
+                            .get(*piece % splits.len().max(1))
+                            .copied()
+                            .unwrap_or(usize::MAX)
+                            .max(1);
                         if *piece == 0 {
                             last_reply = Some(*index);
                         }
