@@ -21,6 +21,8 @@
 //! ```
 
 mod connection;
+#[cfg(feature = "embassy-net")]
+pub mod embassy;
 mod faults;
 mod request;
 mod response;
