@@ -49,13 +49,16 @@ impl ChunkedDecoder {
         while read < filled && self.state != State::Done {
             match self.state {
                 State::Size => {
+                    // Judge the line on its first CHUNK_SIZE_LINE_LEN bytes only, so the verdict
+                    // is the same however the bytes arrive.
                     let pending = buf.get(read..filled).unwrap_or_default();
-                    match httparse::parse_chunk_size(pending) {
+                    let window = pending.get(..CHUNK_SIZE_LINE_LEN).unwrap_or(pending);
+                    match httparse::parse_chunk_size(window) {
                         Ok(httparse::Status::Complete((used, size))) => {
                             read += used;
                             self.state = self.after_size(size)?;
                         }
-                        Ok(httparse::Status::Partial) if pending.len() <= CHUNK_SIZE_LINE_LEN => {
+                        Ok(httparse::Status::Partial) if window.len() < CHUNK_SIZE_LINE_LEN => {
                             break;
                         }
                         Ok(httparse::Status::Partial) => {

@@ -174,3 +174,25 @@ fn truncation() {
         "metadata item request: response body truncated: 3 of 10 bytes"
     );
 }
+
+/// Found by the `http_response` fuzz target: a chunk extension holding bare LFs makes a
+/// 44-byte size line. In one piece httparse completed it; byte by byte the decoder called it
+/// too long. The verdict must not depend on the split.
+#[test]
+fn regression_chunk_size_line_judged_the_same_in_any_split() {
+    let raw = b"HTTP/1.1 200 OK\x0d\x0aTransfer-Encoding: chunked\x0d\x0a\x0d\x0a6; 30\x01\x05@\x03.00 O\x0acn\x00\x0a[[[[[[:00 O\x0acn\x00\x0acn\x00\x00\x00\x00\x1a\x0d\x0a[[[2{Foundng: chked\x0d\x0a\x0d\x0a6;\x0d\x0a{\x22AccessKet\x22:\x22\xd1\x22:\x222033-10-&1T23:\x0d\x0a19\x0d\x0a20[[[[[[[[[[[:[[01Z[\x0a[[\x22,\x22C[[od0\x0d\x0a\x0d\x0a";
+    let whole = item(raw, usize::MAX);
+    assert!(
+        matches!(
+            &whole,
+            Err(Error::Response {
+                error: ResponseError::BadChunk { reason: "chunk-size line too long" },
+                ..
+            })
+        ),
+        "{whole:?}"
+    );
+    for chunk in 1..64 {
+        assert_eq!(item(raw, chunk), whole, "pieces of {chunk}");
+    }
+}
