@@ -65,6 +65,24 @@ impl RetryPolicy {
     }
 }
 
+/// Timeouts of single transport calls, for adapters; the whole operation is bounded by
+/// [`Config::operation_timeout`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Timeouts {
+    /// Opening a connection.
+    pub connect: Duration,
+    /// One read, write or close.
+    pub io: Duration,
+}
+
+impl Default for Timeouts {
+    /// 1 s each, as the official SDKs.
+    fn default() -> Self {
+        Self { connect: Duration::from_secs(1), io: Duration::from_secs(1) }
+    }
+}
+
 /// The client's configuration. Every field is already validated by its type.
 ///
 /// ```

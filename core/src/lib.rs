@@ -76,7 +76,7 @@ mod time;
 mod token;
 
 pub use client::{Action, Client, Exchange, Fetch, FetchCredentials, FetchItem, Operation, Step};
-pub use config::{Config, Mode, RetryPolicy};
+pub use config::{Config, Mode, RetryPolicy, Timeouts};
 pub use credentials::{Credentials, CredentialsError, Field};
 pub use document::DocumentError;
 pub use error::{Error, Failure, RequestKind, TransportError};

@@ -26,4 +26,5 @@
 pub mod embassy;
 mod run;
 
-pub use run::{Connection, Connector, Plain, Timeouts, Timer, fetch_credentials, fetch_item, run};
+pub use aliyun_imds_core::Timeouts;
+pub use run::{Connection, Connector, Plain, Timer, fetch_credentials, fetch_item, run};

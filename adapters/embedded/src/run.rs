@@ -1,9 +1,7 @@
 //! The loop: the core's steps over an async connection, each I/O bounded by a timeout.
 
-use core::time::Duration;
-
 use aliyun_imds_core::{
-    Client, Credentials, Error, Fetch, Instant, ItemPath, Operation, Step, TransportError,
+    Client, Credentials, Error, Fetch, Instant, ItemPath, Operation, Step, Timeouts, TransportError,
 };
 use embassy_futures::select::{Either, select};
 use embedded_io_async::{ErrorType, Read, Write};
@@ -62,22 +60,6 @@ pub trait Timer {
 
     /// Completes at `deadline` (at once if it has passed).
     async fn sleep_until(&self, deadline: Instant);
-}
-
-/// Timeouts of single I/O calls; the whole operation is bounded by the core's deadline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Timeouts {
-    /// Opening a connection.
-    pub connect: Duration,
-    /// One read, write or close.
-    pub io: Duration,
-}
-
-impl Default for Timeouts {
-    /// 1 s each, as the official SDKs.
-    fn default() -> Self {
-        Self { connect: Duration::from_secs(1), io: Duration::from_secs(1) }
-    }
 }
 
 /// Fetches the role's credentials with `client`.

@@ -27,6 +27,8 @@ mod faults;
 mod request;
 mod response;
 mod service;
+#[cfg(feature = "smoltcp")]
+pub mod smoltcp;
 mod tcp;
 
 pub use connection::Connection;

@@ -15,6 +15,11 @@ pub fn timeouts() -> aliyun_imds_embedded::Timeouts {
     aliyun_imds_embedded::Timeouts::default()
 }
 
+/// The smoltcp adapter's clock, so its code is linked in too.
+pub fn clock() -> aliyun_imds_smoltcp::UnixClock {
+    aliyun_imds_smoltcp::UnixClock::unknown()
+}
+
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     loop {}
