@@ -5,6 +5,7 @@ use crate::Instant;
 use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::names::RoleName;
+use crate::random::SplitMix64;
 use crate::token::CachedToken;
 
 #[derive(Debug)]
@@ -13,18 +14,18 @@ pub(crate) struct Session {
     pub(crate) token: Option<CachedToken>,
     pub(crate) discovered_role: Option<RoleName>,
     pub(crate) credentials: Credentials,
-    random_state: u64,
+    random: SplitMix64,
 }
 
 impl Session {
     pub(crate) fn new(config: Config) -> Self {
-        let random_state = config.jitter_seed;
+        let random = SplitMix64::new(config.jitter_seed);
         Self {
             config,
             token: None,
             discovered_role: None,
             credentials: Credentials::empty(),
-            random_state,
+            random,
         }
     }
 
@@ -37,13 +38,8 @@ impl Session {
         self.token.as_ref().filter(|t| t.is_fresh(now))
     }
 
-    /// Next number of a SplitMix64 sequence seeded by [`Config::jitter_seed`]: a jitter
-    /// source with no entropy of its own.
+    /// The next jitter number, from the sequence seeded by [`Config::jitter_seed`].
     pub(crate) fn next_random(&mut self) -> u64 {
-        self.random_state = self.random_state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.random_state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.random.next()
     }
 }

@@ -13,6 +13,8 @@ mod flows;
 mod framing;
 #[path = "machine/names.rs"]
 mod names;
+#[path = "machine/refresh.rs"]
+mod refresh;
 #[path = "machine/secrets.rs"]
 mod secrets;
 #[path = "machine/splits.rs"]

@@ -24,6 +24,7 @@ mod connection;
 #[cfg(feature = "embassy-net")]
 pub mod embassy;
 mod faults;
+mod random;
 mod request;
 mod response;
 mod service;

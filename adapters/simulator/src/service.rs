@@ -335,11 +335,8 @@ impl State {
     fn random_text(&mut self, len: usize, alphabet: &[u8]) -> String {
         (0..len)
             .map(|_| {
-                self.random = self.random.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = self.random;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                alphabet[((z ^ (z >> 31)) % alphabet.len() as u64) as usize] as char
+                let index = crate::random::next(&mut self.random) % alphabet.len() as u64;
+                alphabet[index as usize] as char
             })
             .collect()
     }

@@ -70,11 +70,7 @@ impl Wire {
     }
 
     fn chance(&mut self, per_mille: u16) -> bool {
-        self.random = self.random.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.random;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % 1000 < u64::from(per_mille)
+        crate::random::next(&mut self.random) % 1000 < u64::from(per_mille)
     }
 }
 

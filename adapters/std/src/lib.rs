@@ -22,14 +22,18 @@
 //! Library users get no CLI dependencies: the command lives in the `aliyun-imds-cli` crate.
 
 mod blocking;
+mod cache;
 mod clock;
 mod error;
+mod provider;
 mod settings;
 
-pub use aliyun_imds_core::{Credentials, Mode, RetryPolicy};
+pub use aliyun_imds_core::{Credentials, Mode, RefreshPolicy, RetryPolicy};
 pub use blocking::ImdsClient;
+pub use cache::{CredentialsCache, Plan};
 pub use clock::{OperationClock, wall_clock};
 pub use error::Error;
+pub use provider::{BackgroundRefresh, Clock, CredentialsProvider, Source, SystemClock};
 pub use settings::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, ENV_DISABLED, ENV_ENDPOINT, ENV_ROLE,
     ENV_V1_DISABLED, Endpoint, Resolved, Settings,
