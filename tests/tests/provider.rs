@@ -6,7 +6,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
 
-use aliyun_imds::{Clock, CredentialsProvider, Error, ImdsClient, RefreshPolicy, Settings};
+use aliyun_imds::{Clock, CredentialsProvider, Error, ImdsClient, RefreshPolicy};
 use aliyun_imds_core::{Credentials, Instant};
 use aliyun_imds_simulator::{Fault, Rule, SimulatorConfig, Target};
 use aliyun_imds_tests::Imds as Server;

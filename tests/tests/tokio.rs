@@ -2,14 +2,18 @@
 //! simulator over loopback.
 
 use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use aliyun_imds::{Error, OperationClock};
-use aliyun_imds_core::{Client, Error as Imds, Failure, Instant, Mode, TransportError};
+use aliyun_imds::{Clock, Error, OperationClock, RefreshPolicy};
+use aliyun_imds_core::{
+    Client, Credentials, Error as Imds, Failure, Instant, Mode, TransportError,
+};
 use aliyun_imds_embedded::{Connector, Plain, Timeouts, Timer};
 use aliyun_imds_simulator::{Fault, Rule, Target};
 use aliyun_imds_tests::{Imds as Server, run_all};
-use aliyun_imds_tokio::AsyncImdsClient;
+use aliyun_imds_tokio::{AsyncCredentialsProvider, AsyncImdsClient, AsyncSource};
 use embedded_io_adapters::tokio_1::FromTokio;
 use tokio::net::TcpStream;
 
@@ -135,4 +139,56 @@ fn the_generic_loop_over_from_tokio() {
             );
         }
     }
+}
+
+/// A source counting fetches, issuing numbered credentials valid for 6 hours on `clock`.
+struct NumberedSource {
+    clock: VirtualClock,
+    fetches: Arc<AtomicUsize>,
+}
+
+impl AsyncSource for NumberedSource {
+    async fn fetch(&mut self) -> Result<Credentials, Error> {
+        let n = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let expiration = self.clock.now().saturating_add(Duration::from_secs(6 * 3600));
+        Ok(Credentials::new(&format!("STS.{n}"), "secret", "token", expiration, None).unwrap())
+    }
+}
+
+#[derive(Clone)]
+struct VirtualClock(Arc<AtomicU64>);
+
+impl Clock for VirtualClock {
+    fn now(&self) -> Instant {
+        Instant::from_millis(self.0.load(Ordering::SeqCst))
+    }
+}
+
+#[test]
+fn the_async_provider_fetches_once_for_64_tasks() {
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let clock = VirtualClock(Arc::new(AtomicU64::new(1_700_000_000_000)));
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let source = NumberedSource { clock: clock.clone(), fetches: Arc::clone(&fetches) };
+    let provider =
+        AsyncCredentialsProvider::with_source(source, RefreshPolicy::default(), clock.clone());
+    rt.block_on(async {
+        for round in 1..=3 {
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let provider = provider.clone();
+                    tokio::spawn(async move { provider.credentials().await.unwrap() })
+                })
+                .collect();
+            for task in tasks {
+                let credentials = task.await.unwrap();
+                assert!(credentials.is_valid_at(clock.now()));
+            }
+            assert_eq!(fetches.load(Ordering::SeqCst), round, "round {round}: one fetch");
+            // Past expiry for the next round.
+            clock.0.fetch_add(7 * 3600 * 1000, Ordering::SeqCst);
+        }
+    });
 }

@@ -13,9 +13,10 @@ metadata service (IMDS, 100.100.100.200)
 USAGE:
     aliyun-imds credentials [OPTIONS] [--format json|external|env]
     aliyun-imds get ITEM [OPTIONS]                  e.g. region-id, instance-id, zone-id
+    aliyun-imds serve [--listen ADDR] [OPTIONS]     serve them to local SDKs (credentials_uri)
     aliyun-imds simulate [--listen ADDR] [--role NAME] [--hardened-only]
 
-OPTIONS (credentials, get):
+OPTIONS (credentials, get, serve):
     --role NAME              RAM role (default: $ALIBABA_CLOUD_ECS_METADATA, else discovered)
     --endpoint HOST[:PORT]   metadata service (default:
                              $ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT, else 100.100.100.200)
@@ -32,6 +33,13 @@ OPTIONS (credentials, get):
                                           \"Expiration\", \"LastUpdated\"} (default)
                                external  the aliyun CLI / SDK external credentials process format
                                env       export ALIBABA_CLOUD_ACCESS_KEY_ID=... lines
+
+SERVE:
+    Serves the credentials over HTTP in the format of the official SDKs' credentials_uri
+    provider, refreshed ahead of expiry. The first line on stdout is the URI (with a random
+    secret token) to put in ALIBABA_CLOUD_CREDENTIALS_URI. GET only; /health answers without
+    credentials; SIGINT or SIGTERM stops it gracefully.
+    --listen ADDR            address to listen on (default 127.0.0.1:0, a free loopback port)
 
 OPTIONS (simulate):
     --listen ADDR            address to listen on (default 127.0.0.1:8080)
@@ -63,6 +71,7 @@ pub enum Command {
     Version,
     Credentials { settings: Settings, simulated: bool, format: Format },
     Get { item: String, settings: Settings, simulated: bool },
+    Serve { listen: String, settings: Settings, simulated: bool },
     Simulate { listen: String, role: Option<String>, hardened_only: bool },
 }
 
@@ -77,13 +86,14 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
         Some(other) => return Err(other.unexpected()),
     };
     match command.as_str() {
-        "credentials" => fetch_options(&mut parser, None),
+        "credentials" => fetch_options(&mut parser, Kind::Credentials),
+        "serve" => fetch_options(&mut parser, Kind::Serve),
         "get" => {
             let item = match parser.next()? {
                 Some(Arg::Value(item)) => item.string()?,
                 _ => return Err("get needs an ITEM, e.g. region-id".into()),
             };
-            fetch_options(&mut parser, Some(item))
+            fetch_options(&mut parser, Kind::Get(item))
         }
         "simulate" => simulate_options(&mut parser),
         "help" => Ok(Command::Help),
@@ -91,10 +101,18 @@ pub fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Comma
     }
 }
 
-fn fetch_options(parser: &mut Parser, item: Option<String>) -> Result<Command, lexopt::Error> {
+/// Which fetching command the options are for.
+enum Kind {
+    Credentials,
+    Get(String),
+    Serve,
+}
+
+fn fetch_options(parser: &mut Parser, kind: Kind) -> Result<Command, lexopt::Error> {
     let mut settings = Settings::default();
     let mut simulated = false;
     let mut format = Format::Json;
+    let mut listen = "127.0.0.1:0".to_owned();
     while let Some(arg) = parser.next()? {
         match arg {
             Arg::Long("role") => settings.role = Some(parser.value()?.string()?),
@@ -121,7 +139,7 @@ fn fetch_options(parser: &mut Parser, item: Option<String>) -> Result<Command, l
                 settings.operation_timeout = Some(Duration::from_millis(ms));
             }
             Arg::Long("simulated") => simulated = true,
-            Arg::Long("format") if item.is_none() => {
+            Arg::Long("format") if matches!(kind, Kind::Credentials) => {
                 format = match parser.value()?.string()?.as_str() {
                     "json" => Format::Json,
                     "external" => Format::External,
@@ -134,13 +152,17 @@ fn fetch_options(parser: &mut Parser, item: Option<String>) -> Result<Command, l
                     }
                 };
             }
+            Arg::Long("listen") if matches!(kind, Kind::Serve) => {
+                listen = parser.value()?.string()?
+            }
             Arg::Long("help") | Arg::Short('h') => return Ok(Command::Help),
             other => return Err(other.unexpected()),
         }
     }
-    Ok(match item {
-        Some(item) => Command::Get { item, settings, simulated },
-        None => Command::Credentials { settings, simulated, format },
+    Ok(match kind {
+        Kind::Credentials => Command::Credentials { settings, simulated, format },
+        Kind::Get(item) => Command::Get { item, settings, simulated },
+        Kind::Serve => Command::Serve { listen, settings, simulated },
     })
 }
 

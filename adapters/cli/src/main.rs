@@ -3,12 +3,14 @@
 mod args;
 mod exit;
 mod output;
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use aliyun_imds::{Error, ImdsClient, Settings};
 use aliyun_imds_simulator::{Simulator, SimulatorConfig, TcpServer};
+use aliyun_imds_tokio::{AsyncCredentialsProvider, AsyncImdsClient};
 
 use crate::args::{Command, USAGE};
 use crate::exit::Exit;
@@ -33,46 +35,73 @@ fn run(command: Command) -> Exit {
         Command::Get { item, settings, simulated } => {
             fetch(settings, simulated, |imds| imds.item(&item).map(|value| format!("{value}\n")))
         }
+        Command::Serve { listen, settings, simulated } => {
+            serve_credentials(&listen, settings, simulated)
+        }
         Command::Simulate { listen, role, hardened_only } => simulate(&listen, role, hardened_only),
     }
 }
 
-/// Resolves the settings (against a built-in simulator if asked), fetches, prints.
+/// Points `settings` at a built-in simulator started on loopback (hardened mode enforced,
+/// with the role the client will ask for attached); the simulator runs until dropped.
+fn simulated(settings: &mut Settings) -> Result<TcpServer, Exit> {
+    // Resolve first to learn the role; the endpoint is replaced once the simulator listens.
+    settings.endpoint = Some("127.0.0.1".to_owned());
+    let resolved = settings.resolve().map_err(|e| fail(exit::of(&e), &e))?;
+    let mut config = SimulatorConfig { hardened_only: true, ..SimulatorConfig::default() };
+    if let Some(role) = &resolved.config.role {
+        config.role = Some(role.to_string());
+    }
+    let server = TcpServer::start("127.0.0.1:0", Simulator::new(config))
+        .map_err(|e| fail(Exit::Unreachable, &format!("cannot start the simulator: {e}")))?;
+    eprintln!("aliyun-imds: using the built-in simulator at {} (fake credentials)", server.addr());
+    settings.endpoint = Some(server.addr().to_string());
+    Ok(server)
+}
+
+/// Fetches (against a built-in simulator if asked), prints.
 fn fetch(
     mut settings: Settings,
-    simulated: bool,
+    simulate: bool,
     fetch: impl FnOnce(&mut ImdsClient) -> Result<String, Error>,
 ) -> Exit {
-    // Kept alive until the fetch is over.
-    let mut _simulator = None;
-    if simulated {
-        // Resolve first (the simulator attaches the role the client will ask for); the
-        // endpoint is replaced by the simulator's once it listens.
-        settings.endpoint = Some("127.0.0.1".to_owned());
-        let resolved = match settings.resolve() {
-            Ok(resolved) => resolved,
-            Err(e) => return fail(exit::of(&e), &e),
-        };
-        let mut config = SimulatorConfig { hardened_only: true, ..SimulatorConfig::default() };
-        if let Some(role) = &resolved.config.role {
-            config.role = Some(role.to_string());
-        }
-        match TcpServer::start("127.0.0.1:0", Simulator::new(config)) {
-            Ok(server) => {
-                eprintln!(
-                    "aliyun-imds: using the built-in simulator at {} (fake credentials)",
-                    server.addr()
-                );
-                settings.endpoint = Some(server.addr().to_string());
-                _simulator = Some(server);
-            }
-            Err(e) => return fail(Exit::Unreachable, &format!("cannot start the simulator: {e}")),
-        }
-    }
-    let result = ImdsClient::new(&settings).and_then(|mut imds| fetch(&mut imds));
-    match result {
+    let _simulator = match simulate.then(|| simulated(&mut settings)).transpose() {
+        Ok(simulator) => simulator,
+        Err(exit) => return exit,
+    };
+    match ImdsClient::new(&settings).and_then(|mut imds| fetch(&mut imds)) {
         Ok(text) => print(&text),
         Err(e) => fail(exit::of(&e), &e),
+    }
+}
+
+/// Serves credentials to local SDKs until SIGINT or SIGTERM.
+fn serve_credentials(listen: &str, mut settings: Settings, simulate: bool) -> Exit {
+    let _simulator = match simulate.then(|| simulated(&mut settings)).transpose() {
+        Ok(simulator) => simulator,
+        Err(exit) => return exit,
+    };
+    let client = match AsyncImdsClient::new(&settings) {
+        Ok(client) => client,
+        Err(e) => return fail(exit::of(&e), &e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(Exit::Output, &format!("cannot start the runtime: {e}")),
+    };
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| (Exit::Usage, e))?;
+        let provider = AsyncCredentialsProvider::new(client);
+        let _refresher = provider.refresh_in_background();
+        let announce = |uri: &str| match print(&format!("{uri}\n")) {
+            Exit::Ok => Ok(()),
+            _ => Err(std::io::Error::other("stdout closed")),
+        };
+        serve::serve(listener, provider, announce).await.map_err(|e| (Exit::Output, e))
+    });
+    match served {
+        Ok(()) => Exit::Ok,
+        Err((exit, e)) => fail(exit, &format!("serve on {listen}: {e}")),
     }
 }
 

@@ -13,6 +13,8 @@
 //! # Ok(()) }
 //! ```
 
+mod provider;
+
 use std::net::SocketAddr;
 
 use aliyun_imds::{Endpoint, Error, OperationClock, Resolved, Settings};
@@ -20,6 +22,8 @@ use aliyun_imds_core::{Client, Credentials, Instant, ItemPath};
 use aliyun_imds_embedded::{Connector, Plain, Timeouts, Timer};
 use embedded_io_adapters::tokio_1::FromTokio;
 use tokio::net::TcpStream;
+
+pub use provider::{AsyncCredentialsProvider, AsyncSource, BackgroundRefresh};
 
 /// An async metadata client: the token and a discovered role are cached between fetches.
 /// Never uses a proxy and never follows redirects.
