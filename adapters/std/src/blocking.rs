@@ -55,6 +55,11 @@ impl ImdsClient {
         &self.core
     }
 
+    /// Drops the cached metadata token and discovered role: the next fetch starts afresh.
+    pub fn forget_cache(&mut self) {
+        self.core.forget_cache();
+    }
+
     /// Fetches the role's temporary credentials.
     pub fn credentials(&mut self) -> Result<Credentials, Error> {
         let clock = OperationClock::start();

@@ -59,6 +59,11 @@ impl AsyncImdsClient {
         &self.core
     }
 
+    /// Drops the cached metadata token and discovered role: the next fetch starts afresh.
+    pub fn forget_cache(&mut self) {
+        self.core.forget_cache();
+    }
+
     /// Fetches the role's temporary credentials.
     pub async fn credentials(&mut self) -> Result<Credentials, Error> {
         let mut connector = TokioConnector::resolve(&self.endpoint).await?;
