@@ -74,6 +74,32 @@ impl CredentialsCache {
         }
     }
 
+    /// What to do once the source is held (another caller may have refreshed meanwhile):
+    /// `Ok` with what to hand out, or `Err` with the credentials to fall back on if a fetch
+    /// fails (`None` if there are none).
+    pub fn plan_held(
+        &self,
+        now: Instant,
+    ) -> Result<Result<Arc<Credentials>, Error>, Option<Arc<Credentials>>> {
+        match self.plan(now) {
+            Plan::Serve(credentials) => Ok(Ok(credentials)),
+            Plan::Fail(error) => Ok(Err(error)),
+            Plan::ServeAndRefresh(cached) => Err(Some(cached)),
+            Plan::Fetch => Err(None),
+        }
+    }
+
+    /// Records a fetch finished at `now`; if it failed, hands out `fallback` (still valid
+    /// credentials) when there is one.
+    pub fn finish(
+        &self,
+        fetched: Result<Credentials, Error>,
+        now: Instant,
+        fallback: Option<Arc<Credentials>>,
+    ) -> Result<Arc<Credentials>, Error> {
+        self.record(fetched, now).or_else(|error| fallback.ok_or(error))
+    }
+
     /// When the next refresh (or retry) is due; `None` when nothing is cached and no retry
     /// is pending.
     pub fn next_refresh(&self) -> Option<Instant> {

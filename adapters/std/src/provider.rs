@@ -126,7 +126,7 @@ impl<S: Source + 'static> CredentialsProvider<S> {
                 let Ok(source) = shared.source.try_lock() else {
                     return Ok(credentials);
                 };
-                Ok(self.refresh_with(source).unwrap_or(credentials))
+                self.refresh_with(source)
             }
             Plan::Fetch => {
                 let source = shared.source.lock().unwrap_or_else(PoisonError::into_inner);
@@ -135,21 +135,12 @@ impl<S: Source + 'static> CredentialsProvider<S> {
         }
     }
 
-    /// With the source held: fetches unless another caller already did. Returns what is now
-    /// cached and valid, or why nothing is.
+    /// With the source held: fetches unless another caller already did.
     fn refresh_with(&self, mut source: MutexGuard<'_, S>) -> Result<Arc<Credentials>, Error> {
-        let shared = &*self.shared;
-        match shared.cache.plan(shared.clock.now()) {
-            Plan::Serve(credentials) => Ok(credentials),
-            Plan::Fail(error) => Err(error),
-            Plan::ServeAndRefresh(cached) => {
-                let fetched = source.fetch();
-                Ok(shared.cache.record(fetched, shared.clock.now()).unwrap_or(cached))
-            }
-            Plan::Fetch => {
-                let fetched = source.fetch();
-                shared.cache.record(fetched, shared.clock.now())
-            }
+        let cache = &self.shared.cache;
+        match cache.plan_held(self.shared.clock.now()) {
+            Ok(outcome) => outcome,
+            Err(fallback) => cache.finish(source.fetch(), self.shared.clock.now(), fallback),
         }
     }
 

@@ -93,26 +93,19 @@ impl<S: AsyncSource + 'static> AsyncCredentialsProvider<S> {
             Plan::Serve(credentials) => Ok(credentials),
             Plan::Fail(error) => Err(error),
             Plan::ServeAndRefresh(credentials) => match shared.source.try_lock() {
-                Ok(source) => Ok(self.refresh_with(source).await.unwrap_or(credentials)),
+                Ok(source) => self.refresh_with(source).await,
                 Err(_) => Ok(credentials),
             },
             Plan::Fetch => self.refresh_with(shared.source.lock().await).await,
         }
     }
 
+    /// With the source held: fetches unless another caller already did.
     async fn refresh_with(&self, mut source: MutexGuard<'_, S>) -> Result<Arc<Credentials>, Error> {
-        let shared = &*self.shared;
-        match shared.cache.plan(shared.clock.now()) {
-            Plan::Serve(credentials) => Ok(credentials),
-            Plan::Fail(error) => Err(error),
-            Plan::ServeAndRefresh(cached) => {
-                let fetched = source.fetch().await;
-                Ok(shared.cache.record(fetched, shared.clock.now()).unwrap_or(cached))
-            }
-            Plan::Fetch => {
-                let fetched = source.fetch().await;
-                shared.cache.record(fetched, shared.clock.now())
-            }
+        let cache = &self.shared.cache;
+        match cache.plan_held(self.shared.clock.now()) {
+            Ok(outcome) => outcome,
+            Err(fallback) => cache.finish(source.fetch().await, self.shared.clock.now(), fallback),
         }
     }
 
