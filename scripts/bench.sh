@@ -20,8 +20,8 @@ median_us() {
 }
 ratio() { python3 -c 'import sys; print("%.2f×" % (float(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 
-step "criterion: core flow, fetch latency, provider read path"
-cargo bench -p aliyun-imds-benches --bench core_flow --bench e2e --bench provider >&2
+step "criterion: core flow, provider read path"
+cargo bench -p aliyun-imds-benches --bench core_flow --bench provider >&2
 
 step "callgrind: instructions per flow"
 cargo build --release -p aliyun-imds-benches --bin callgrind_flow >&2
@@ -40,7 +40,7 @@ core_ir=$(per_flow core)
 baseline_ir=$(per_flow baseline)
 
 step "footprint, sizes, whole processes"
-cargo build --release -p aliyun-imds-cli -p aliyun-imds-benches --bin footprint >&2
+cargo build --release -p aliyun-imds-cli -p aliyun-imds-benches --bin footprint --bin e2e_latency >&2
 cargo build --release --manifest-path benches/nostd-size/Cargo.toml >&2
 "$release/aliyun-imds" simulate --listen 127.0.0.1:0 >"$out/simulator.txt" &
 simulator=$!
@@ -49,6 +49,9 @@ for _ in $(seq 50); do grep -q listening "$out/simulator.txt" && break; sleep 0.
 endpoint=$(sed -n 's|^listening on http://\([^ ]*\).*|\1|p' "$out/simulator.txt")
 "$release/footprint" "$endpoint" >"$out/footprint.txt"
 value() { awk -v key="$1" '$1 == key { print $2 }' "$out/footprint.txt"; }
+step "fetch latency over loopback (interleaved)"
+"$release/e2e_latency" "$endpoint" >"$out/latency.txt"
+latency() { awk -v key="$1" '$1 == key { print $2 }' "$out/latency.txt"; }
 
 strip --strip-all -o "$out/aliyun-imds.stripped" "$release/aliyun-imds"
 strip --strip-all -o "$out/nostd.stripped" "$release/libimds_nostd_size.so"
@@ -80,10 +83,10 @@ sdk_rss=$(peak_kib "${sdk[@]}" 0)
 
 core_us=$(median_us flow/core)
 baseline_us=$(median_us flow/baseline)
-floor_us=$(median_us fetch/floor)
-blocking_us=$(median_us fetch/blocking)
-tokio_us=$(median_us fetch/tokio)
-cached_us=$(median_us fetch/blocking_cached_token)
+floor_us=$(latency floor)
+blocking_us=$(latency blocking)
+tokio_us=$(latency tokio)
+cached_us=$(latency blocking_cached_token)
 read_one=$(median_us provider/one_thread)
 read_all=$(median_us provider/all_cores)
 

@@ -203,11 +203,19 @@ impl Credentials {
 
     /// Zeroizes the three strings and resets the times.
     pub(crate) fn clear(&mut self) {
-        self.access_key_id.zeroize();
-        self.access_key_secret.zeroize();
-        self.security_token.zeroize();
+        wipe(&mut self.access_key_id);
+        wipe(&mut self.access_key_secret);
+        wipe(&mut self.security_token);
         self.set_times(Instant::EPOCH, None);
     }
+}
+
+/// Zeroizes the used bytes of `text` and empties it. The bytes past its length never held
+/// anything since the last wipe (the strings are only ever appended to, then wiped), so they
+/// need no wiping.
+pub(crate) fn wipe<const N: usize>(text: &mut String<N, u16>) {
+    text.as_mut_str().zeroize();
+    text.clear();
 }
 
 impl Drop for Credentials {

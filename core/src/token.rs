@@ -5,7 +5,6 @@ use core::fmt;
 use core::time::Duration;
 
 use heapless::String;
-use zeroize::Zeroize;
 
 use crate::Instant;
 use crate::limits::METADATA_TOKEN_LEN;
@@ -121,7 +120,7 @@ impl MetadataToken {
 
 impl Drop for MetadataToken {
     fn drop(&mut self) {
-        self.0.zeroize();
+        crate::credentials::wipe(&mut self.0);
     }
 }
 

@@ -73,10 +73,13 @@ impl<'a> Request<'a> {
 /// is too small (it never is for the machine's own buffer: every part is bounded).
 pub(crate) fn encode(request: &Request<'_>, host: &str, buf: &mut [u8]) -> Option<usize> {
     let mut out = Cursor { buf, len: 0 };
-    write!(out, "{} {} HTTP/1.1\r\nHost: {host}\r\n", request.method.as_str(), request.path)
-        .ok()?;
+    let line = [request.method.as_str(), " ", request.path, " HTTP/1.1\r\nHost: ", host, "\r\n"];
+    line.iter().try_for_each(|part| out.write_str(part)).ok()?;
     for header in request.headers() {
-        write!(out, "{}: {}\r\n", header.name, header.value).ok()?;
+        [header.name, ": ", header.value, "\r\n"]
+            .iter()
+            .try_for_each(|part| out.write_str(part))
+            .ok()?;
     }
     if request.method == Method::Put {
         out.write_str("Content-Length: 0\r\n").ok()?;

@@ -214,14 +214,20 @@ impl ResponseReader {
 }
 
 /// The length of the head (through its blank line) if it ends within `buf[..to]`; only line
-/// feeds at or after `from` are examined, so every byte is scanned once.
+/// feeds at or after `from` are examined (jumping from one to the next), so every byte is
+/// scanned once.
 fn find_head_end(buf: &[u8], from: usize, to: usize) -> Option<usize> {
-    (from..to).find_map(|i| {
-        let blank_line = buf.get(i) == Some(&b'\n')
-            && (i >= 1 && buf.get(i - 1) == Some(&b'\n')
-                || i >= 2 && buf.get(i - 2..i) == Some(b"\n\r"));
-        blank_line.then_some(i + 1)
-    })
+    let window = buf.get(..to)?;
+    let mut next = from;
+    while let Some(offset) = window.get(next..)?.iter().position(|&b| b == b'\n') {
+        let line_feed = next + offset;
+        let before = window.get(..line_feed)?;
+        if before.ends_with(b"\n") || before.ends_with(b"\n\r") {
+            return Some(line_feed + 1);
+        }
+        next = line_feed + 1;
+    }
+    None
 }
 
 /// Parses a complete head: the status, and how the body is framed.
