@@ -147,3 +147,22 @@ impl CredentialsCache {
         self.snapshot.store(snapshot);
     }
 }
+
+/// What every provider holds: the cache, the source behind a lock of the provider's kind
+/// (std or tokio), and the clock.
+pub struct ProviderParts<L> {
+    /// The cached credentials and their refresh state.
+    pub cache: CredentialsCache,
+    /// The source, behind the single-flight lock.
+    pub source: L,
+    /// The provider's clock.
+    pub clock: Box<dyn crate::Clock>,
+}
+
+impl<L> ProviderParts<L> {
+    /// Parts with an empty cache following `policy`; the jitter is seeded per process.
+    pub fn new(source: L, policy: RefreshPolicy, clock: impl crate::Clock + 'static) -> Self {
+        let seed = u64::from(std::process::id()) ^ crate::wall_clock().as_millis();
+        Self { cache: CredentialsCache::new(policy, seed), source, clock: Box::new(clock) }
+    }
+}

@@ -30,7 +30,7 @@ mod settings;
 
 pub use aliyun_imds_core::{Credentials, Mode, RefreshPolicy, RetryPolicy};
 pub use blocking::ImdsClient;
-pub use cache::{CredentialsCache, Plan};
+pub use cache::{CredentialsCache, Plan, ProviderParts};
 pub use clock::{OperationClock, wall_clock};
 pub use error::Error;
 pub use provider::{BackgroundRefresh, Clock, CredentialsProvider, Source, SystemClock};

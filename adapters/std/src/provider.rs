@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aliyun_imds_core::{Credentials, Instant, RefreshPolicy};
 
-use crate::cache::{CredentialsCache, Plan};
+use crate::cache::{Plan, ProviderParts};
 use crate::{Error, ImdsClient, wall_clock};
 
 /// Where a provider gets credentials from.
@@ -45,12 +45,6 @@ impl Clock for SystemClock {
     }
 }
 
-struct Shared<S> {
-    cache: CredentialsCache,
-    source: Mutex<S>,
-    clock: Box<dyn Clock>,
-}
-
 /// Credentials for long-running programs: [`credentials`](Self::credentials) hands out a
 /// consistent snapshot, without a lock while it is fresh. The refresh policy is the core's
 /// [`RefreshPolicy`]:
@@ -69,7 +63,7 @@ struct Shared<S> {
 /// # Ok::<(), aliyun_imds::Error>(())
 /// ```
 pub struct CredentialsProvider<S = ImdsClient> {
-    shared: Arc<Shared<S>>,
+    shared: Arc<ProviderParts<Mutex<S>>>,
 }
 
 impl<S> Clone for CredentialsProvider<S> {
@@ -101,13 +95,7 @@ impl CredentialsProvider<ImdsClient> {
 impl<S: Source + 'static> CredentialsProvider<S> {
     /// A provider over any `source`, with `policy` and `clock`.
     pub fn with_source(source: S, policy: RefreshPolicy, clock: impl Clock + 'static) -> Self {
-        let seed = u64::from(std::process::id()) ^ wall_clock().as_millis();
-        let shared = Shared {
-            cache: CredentialsCache::new(policy, seed),
-            source: Mutex::new(source),
-            clock: Box::new(clock),
-        };
-        Self { shared: Arc::new(shared) }
+        Self { shared: Arc::new(ProviderParts::new(Mutex::new(source), policy, clock)) }
     }
 
     /// Valid credentials: the cached ones, or freshly fetched ones. Fails with the last error

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aliyun_imds::{Clock, CredentialsCache, Error, Plan, SystemClock, wall_clock};
+use aliyun_imds::{Clock, Error, Plan, ProviderParts, SystemClock};
 use aliyun_imds_core::{Credentials, RefreshPolicy};
 use tokio::sync::{Mutex, MutexGuard};
 use tokio::task::JoinHandle;
@@ -23,12 +23,6 @@ impl AsyncSource for AsyncImdsClient {
     }
 }
 
-struct Shared<S> {
-    cache: CredentialsCache,
-    source: Mutex<S>,
-    clock: Box<dyn Clock>,
-}
-
 /// Credentials for long-running tokio programs; see the blocking
 /// [`CredentialsProvider`](aliyun_imds::CredentialsProvider) for the policy, which is the
 /// same. Clones share the cache.
@@ -41,7 +35,7 @@ struct Shared<S> {
 /// # Ok(()) }
 /// ```
 pub struct AsyncCredentialsProvider<S = AsyncImdsClient> {
-    shared: Arc<Shared<S>>,
+    shared: Arc<ProviderParts<Mutex<S>>>,
 }
 
 impl<S> Clone for AsyncCredentialsProvider<S> {
@@ -73,13 +67,7 @@ impl AsyncCredentialsProvider<AsyncImdsClient> {
 impl<S: AsyncSource + 'static> AsyncCredentialsProvider<S> {
     /// A provider over any `source`, with `policy` and `clock`.
     pub fn with_source(source: S, policy: RefreshPolicy, clock: impl Clock + 'static) -> Self {
-        let seed = u64::from(std::process::id()) ^ wall_clock().as_millis();
-        let shared = Shared {
-            cache: CredentialsCache::new(policy, seed),
-            source: Mutex::new(source),
-            clock: Box::new(clock),
-        };
-        Self { shared: Arc::new(shared) }
+        Self { shared: Arc::new(ProviderParts::new(Mutex::new(source), policy, clock)) }
     }
 
     /// Valid credentials: the cached ones, or freshly fetched ones.
