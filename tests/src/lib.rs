@@ -3,6 +3,8 @@
 
 mod fixture;
 mod scenarios;
+mod timing;
 
 pub use fixture::{Imds, no_env};
 pub use scenarios::{Expect, Scenario, Sent, run_all, scenarios};
+pub use timing::deadline_honoured;

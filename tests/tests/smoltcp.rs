@@ -148,3 +148,23 @@ fn a_silent_server_ends_in_a_timeout_at_the_deadline() {
     assert!((4350..=4700).contains(&ended), "ended at {ended} ms");
     assert_eq!(simulator.requests().len(), 4);
 }
+
+#[test]
+fn an_unreachable_service_fails_to_connect_within_the_connect_timeout() {
+    // Every packet is lost: no handshake ever completes.
+    let simulator = Simulator::new(SimulatorConfig::default());
+    let faults = WireFaults { drop_per_mille: 1000, reorder_per_mille: 0, seed: 1 };
+    let outcome = fetch(&simulator, faults, Config::default().with_mode(Mode::NormalOnly));
+    assert_eq!(
+        outcome.result.unwrap_err(),
+        Error::Transport {
+            request: aliyun_imds_core::RequestKind::RoleDiscovery,
+            error: TransportError::Connect,
+            attempts: 3
+        }
+    );
+    // Three 1 s connect timeouts and two backoffs (50-100 ms, then 100-200 ms).
+    let ended = outcome.ended.total_millis();
+    assert!((3150..=3300).contains(&ended), "ended at {ended} ms");
+    assert!(simulator.requests().is_empty());
+}

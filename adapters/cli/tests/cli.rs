@@ -6,21 +6,9 @@ use aliyun_imds_simulator::{
     Fault, IssuedCredentials, Rule, Simulator, SimulatorConfig, Target, TcpServer,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_aliyun-imds");
+mod common;
 
-/// The command with a clean environment, and every proxy variable pointing at a dead
-/// address: none of them may be used.
-fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(BIN);
-    command.args(args);
-    for (var, _) in std::env::vars().filter(|(var, _)| var.starts_with("ALIBABA_CLOUD_")) {
-        command.env_remove(var);
-    }
-    for var in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"] {
-        command.env(var, "http://127.0.0.1:9");
-    }
-    command
-}
+use common::{BIN, command, is_strict_timestamp};
 
 fn run(args: &[&str]) -> Output {
     command(args).output().expect("the binary runs")
@@ -39,19 +27,6 @@ fn simulator(config: SimulatorConfig) -> (Simulator, TcpServer, String) {
     let server = TcpServer::start("127.0.0.1:0", simulator.clone()).unwrap();
     let endpoint = server.addr().to_string();
     (simulator, server, endpoint)
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ`, exactly what the official SDKs parse.
-fn is_strict_timestamp(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 20
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            19 => *c == b'Z',
-            _ => c.is_ascii_digit(),
-        })
 }
 
 fn assert_no_secret(text: &str, issued: &IssuedCredentials) {

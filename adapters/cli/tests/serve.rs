@@ -6,7 +6,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_aliyun-imds");
+mod common;
+
+use common::{command, is_strict_timestamp};
 
 /// A running `serve --simulated`, killed if the test ends early.
 struct Served {
@@ -17,12 +19,12 @@ struct Served {
 
 impl Served {
     fn start() -> Self {
-        let mut command = Command::new(BIN);
-        command.args(["serve", "--simulated"]).stdout(Stdio::piped()).stderr(Stdio::piped());
-        for (var, _) in std::env::vars().filter(|(var, _)| var.starts_with("ALIBABA_CLOUD_")) {
-            command.env_remove(var);
-        }
-        let mut child = command.spawn().unwrap();
+        Self::start_with(&["serve", "--simulated"])
+    }
+
+    fn start_with(args: &[&str]) -> Self {
+        let mut child =
+            command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let uri = line.trim().to_owned();
@@ -71,16 +73,7 @@ fn sdk_parse(status: u16, body: &str) -> Result<(String, String, String, String)
     }
     let field = |name: &str| json[name].as_str().map(str::to_owned).ok_or(format!("no {name}"));
     let expiration = field("Expiration")?;
-    let b = expiration.as_bytes();
-    let strict = b.len() == 20
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            19 => *c == b'Z',
-            _ => c.is_ascii_digit(),
-        });
-    if !strict {
+    if !is_strict_timestamp(&expiration) {
         return Err(format!("Expiration {expiration}"));
     }
     Ok((field("AccessKeyId")?, field("AccessKeySecret")?, field("SecurityToken")?, expiration))
@@ -156,4 +149,19 @@ fn stops_gracefully_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(exit.code(), Some(0));
+}
+
+#[test]
+fn answers_503_without_secrets_when_imds_is_unreachable() {
+    // Nothing listens on the endpoint: the provider cannot fetch.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let endpoint = format!("127.0.0.1:{port}");
+    let served = Served::start_with(&["serve", "--endpoint", &endpoint, "--timeout-ms", "2000"]);
+    let (status, body) = served.get(&served.target());
+    assert_eq!(status, 503, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_ne!(json["Code"], "Success");
+    assert!(json["Message"].as_str().unwrap().contains("could not connect"), "{body}");
+    assert!(json.get("AccessKeySecret").is_none() && json.get("SecurityToken").is_none());
+    assert_eq!(served.get("/health").0, 200, "still healthy as a server");
 }

@@ -175,31 +175,19 @@ impl<'c, F: Fetch> SmoltcpFetch<'c, F> {
                 }
                 Step::Connect => link.connect(op, socket, iface, unix_now),
                 Step::Send(bytes) => match socket.send_slice(bytes) {
-                    Ok(0) => {
-                        match blocked(&mut link.io_until, link.timeouts.io, unix_now, op.deadline())
-                        {
-                            true => op.transport_failed(TransportError::Timeout),
-                            false => return Poll::Pending,
-                        }
-                    }
-                    Ok(n) => {
-                        link.io_until = None;
-                        op.sent(n);
-                    }
+                    Ok(n) => match link.progress(n, unix_now, op.deadline()) {
+                        Progress::Moved(n) => op.sent(n),
+                        Progress::Blocked => return Poll::Pending,
+                        Progress::TimedOut => op.transport_failed(TransportError::Timeout),
+                    },
                     Err(_) => op.transport_failed(TransportError::Reset),
                 },
                 Step::Recv(buf) => match socket.recv_slice(buf) {
-                    Ok(0) => {
-                        match blocked(&mut link.io_until, link.timeouts.io, unix_now, op.deadline())
-                        {
-                            true => op.transport_failed(TransportError::Timeout),
-                            false => return Poll::Pending,
-                        }
-                    }
-                    Ok(n) => {
-                        link.io_until = None;
-                        op.received(n);
-                    }
+                    Ok(n) => match link.progress(n, unix_now, op.deadline()) {
+                        Progress::Moved(n) => op.received(n),
+                        Progress::Blocked => return Poll::Pending,
+                        Progress::TimedOut => op.transport_failed(TransportError::Timeout),
+                    },
                     Err(RecvError::Finished) => op.received(0),
                     Err(RecvError::InvalidState) => op.transport_failed(TransportError::Reset),
                 },
@@ -236,6 +224,26 @@ impl<'c, F: Fetch> SmoltcpFetch<'c, F> {
 }
 
 impl LinkState {
+    /// Judges a read or write that moved `n` bytes at `now`: a block starts the I/O timeout
+    /// (cut to the deadline), progress stops it.
+    fn progress(&mut self, n: usize, now: UnixInstant, deadline: UnixInstant) -> Progress {
+        if n > 0 {
+            self.io_until = None;
+            return Progress::Moved(n);
+        }
+        match self.io_until {
+            Some(until) if now >= until => {
+                self.io_until = None;
+                Progress::TimedOut
+            }
+            Some(_) => Progress::Blocked,
+            None => {
+                self.io_until = Some(now.saturating_add(self.timeouts.io).min(deadline));
+                Progress::Blocked
+            }
+        }
+    }
+
     /// Opens a new connection from a fresh local port.
     fn connect<F: Fetch>(
         &mut self,
@@ -260,25 +268,14 @@ impl LinkState {
     }
 }
 
-/// Whether a blocked read or write has run out of time (its clock in `io_until` starts at the
-/// first block and stops at the deadline).
-fn blocked(
-    io_until: &mut Option<UnixInstant>,
-    io: Duration,
-    now: UnixInstant,
-    deadline: UnixInstant,
-) -> bool {
-    match *io_until {
-        Some(until) if now >= until => {
-            *io_until = None;
-            true
-        }
-        Some(_) => false,
-        None => {
-            *io_until = Some(now.saturating_add(io).min(deadline));
-            false
-        }
-    }
+/// What a read or write that moved some bytes means.
+enum Progress {
+    /// This many bytes moved.
+    Moved(usize),
+    /// Nothing moved yet; poll again.
+    Blocked,
+    /// Nothing moved for the whole I/O timeout.
+    TimedOut,
 }
 
 impl<F: Fetch> core::fmt::Debug for SmoltcpFetch<'_, F> {

@@ -34,7 +34,6 @@ fn hardened_flow_by_messages() {
     assert_eq!(seen[0].2[1], ("X-aliyun-ecs-metadata-token-ttl-seconds", "21600".to_owned()));
     assert_eq!(seen[2].1, format!("/latest/meta-data/ram/security-credentials/{ROLE}"));
     assert_eq!(seen[2].2[1], ("X-aliyun-ecs-metadata-token", TOKEN.to_owned()));
-    assert!(!format!("{:?}", seen[2].2).is_empty());
 }
 
 #[test]
